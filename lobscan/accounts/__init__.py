@@ -1,0 +1,1 @@
+"""Schools, users, memberships, teams, cycles and staff invitations."""

@@ -1,0 +1,1 @@
+"""Shared machinery: tenancy, rendering, audit events, time and database types."""

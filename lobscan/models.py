@@ -1,0 +1,11 @@
+"""Imports every model, so Alembic and create_all() see the whole schema."""
+
+from lobscan.accounts.models import (  # noqa: F401
+    Cycle,
+    Membership,
+    School,
+    StaffInvitation,
+    Team,
+    User,
+)
+from lobscan.core.models import Event  # noqa: F401
