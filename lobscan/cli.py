@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
+import sys
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -50,6 +52,11 @@ def ensure_demo(password: str, today: dt.date) -> dict:
         if name not in existing:
             accounts.create_team(school.id, user.id, name, today)
     teams = [t for t in accounts.list_teams(school.id) if t.name in DEMO_TEAMS]
+    demo_team = next(t for t in teams if t.name == DEMO_TEAMS[0])
+    from lobscan.scans.demo import ensure_demo_scans
+    from lobscan.scans.services import current_invitation
+
+    scans = ensure_demo_scans(school.id, user.id, demo_team)
     return {
         "school": {"id": school.id, "name": school.name},
         "login": {"email": user.email, "password": password},
@@ -58,7 +65,18 @@ def ensure_demo(password: str, today: dt.date) -> dict:
              "cycle": t.current_cycle.name if t.current_cycle else None}
             for t in teams
         ],
+        "scans": [
+            {"id": scan.id, "name": scan.name, "state": scan.state,
+             "invite_url": _external_url("scans.invite", token=current_invitation(scan).token)}
+            for scan in scans
+        ],
     }
+
+
+def _external_url(endpoint: str, **values) -> str:
+    """A full link outside a request, on BASE_URL (default: the address `make run` serves)."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 @cli.command("demo")
@@ -74,6 +92,34 @@ def demo_command(as_json: bool) -> None:
     click.echo("Teams:")
     for team in result["teams"]:
         click.echo(f"  - {team['name']} (id {team['id']}, cyclus {team['cycle']})")
+    click.echo("Scans (demoteam):")
+    for scan in result["scans"]:
+        click.echo(f"  - {scan['name']} (id {scan['id']}, {scan['state']}): {scan['invite_url']}")
+
+
+@cli.command("answers")
+@click.argument("scan_id", type=int)
+def answers_command(scan_id: int) -> None:
+    """Print the raw answers of a scan as CSV (value empty for "weet ik niet")."""
+    from lobscan.scans.models import Scan
+    from lobscan.scans.services import answers_csv_rows
+
+    if db.session.get(Scan, scan_id) is None:
+        raise click.ClickException(f"Scan {scan_id} bestaat niet.")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["respondent_id", "respondent_label", "role", "section_key",
+                     "statement_id", "value"])
+    writer.writerows(answers_csv_rows(None, scan_id))
+
+
+@cli.command("load-questionnaires")
+def load_questionnaires_command() -> None:
+    """Load the built-in questionnaire file into the database (idempotent)."""
+    from lobscan.questionnaires.services import load_builtin
+
+    q = load_builtin()
+    click.echo(f"{q.title} versie {q.version}: {len(q.sections)} onderdelen, "
+               f"{sum(len(s.statements) for s in q.sections)} stellingen")
 
 
 __all__ = ["cli", "ensure_demo"]

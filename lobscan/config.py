@@ -76,5 +76,8 @@ def load() -> dict:
         "INVITE_DAYS": int(os.environ.get("INVITE_DAYS", "14")),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "BASE_URL": os.environ.get(
+            "BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+        ).rstrip("/"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-lobscan-2026"),
     }

@@ -9,3 +9,5 @@ from lobscan.accounts.models import (  # noqa: F401
     User,
 )
 from lobscan.core.models import Event  # noqa: F401
+from lobscan.questionnaires.models import Questionnaire, Section, Statement  # noqa: F401
+from lobscan.scans.models import Answer, Invitation, Respondent, Scan  # noqa: F401

@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from lobscan.accounts.roles import ROLE_LABELS
 
@@ -18,7 +25,8 @@ def _max(n: int) -> Length:
 
 
 def _name_field(label):
-    return StringField(label, validators=[_required, _max(120)],
+    # DataRequired looks at the stripped value: a name of only spaces is empty.
+    return StringField(label, validators=[DataRequired(message=_l("Vul dit veld in.")), _max(120)],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
@@ -85,12 +93,12 @@ class InvitationForm(FlaskForm):
                         filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
     def set_roles(self, roles) -> None:
-        self.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in roles]
+        self.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r])) for r in roles]
 
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Rol"), validators=[_required],
-                       choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+                       choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
 
 
 class TeamForm(FlaskForm):

@@ -45,6 +45,8 @@ def role_label(role: str) -> str:
 
 def invitable_roles(inviter_role: str) -> list[Role]:
     """Admins may invite any role; coordinators everyone but admins."""
+    # The least powerful role first: it is the form's default.
+    roles = [Role.MEMBER, Role.COORDINATOR, Role.MANAGEMENT]
     if Role(inviter_role) == Role.ADMIN:
-        return list(Role)
-    return [Role.COORDINATOR, Role.MEMBER, Role.MANAGEMENT]
+        roles.append(Role.ADMIN)
+    return roles

@@ -359,8 +359,8 @@ def remove_member(membership_id: int):
     if self_removed:
         session.pop("school_id", None)
         return redirect_to(url_for("accounts.choose_school"))
-    if is_htmx():
-        return "", 200
+    if is_htmx():  # the row disappears; the message travels out of band
+        return render_template("_flashes.html", oob=True), 200
     return redirect(url_for("accounts.members"), 303)
 
 
@@ -392,7 +392,7 @@ def create_invitation():
     if form.validate_on_submit():
         try:
             created = services.create_invitation(
-                school.id, current_user.id, current_role(), form.role.data, form.label.data,
+                school.id, current_user.id, current_role(), form.role.data, form.label.data or "",
                 utcnow(), current_app.config["INVITE_DAYS"],
             )
             status = 201

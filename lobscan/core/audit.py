@@ -28,6 +28,12 @@ DESCRIPTIONS = {
     "team.archived": _l("archiveerde team %(team)s"),
     "team.restored": _l("haalde team %(team)s terug uit het archief"),
     "cycle.started": _l("startte cyclus %(cycle)s voor team %(team)s"),
+    "scan.created": _l("maakte scan %(scan)s voor team %(team)s"),
+    "scan.opened": _l("opende scan %(scan)s"),
+    "scan.closed": _l("sloot scan %(scan)s"),
+    "scan.reopened": _l("heropende scan %(scan)s"),
+    "scan.link_replaced": _l("maakte een nieuwe uitnodigingslink voor scan %(scan)s"),
+    "questionnaire.copied": _l("maakte vragenlijst %(title)s als kopie van %(source)s"),
 }
 
 

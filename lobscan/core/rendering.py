@@ -10,9 +10,11 @@ def is_htmx() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context) -> tuple[str, int]:
+def render(page: str, partial: str | None = None, /, status: int = 200,
+           **context) -> tuple[str, int]:
     """Render `page`, or `partial` for an htmx request. The page includes the partial itself,
-    so a reload or a plain link shows the same state."""
+    so a reload or a plain link shows the same state. `page` and `partial` are positional-only,
+    so a template variable may be called `page` too."""
     if partial and is_htmx():
         html = render_template(partial, **context)
         # Messages flashed while handling this request travel along out of band.

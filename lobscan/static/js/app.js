@@ -40,8 +40,35 @@
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
+  // Autosave (respondent pages): a failed save says so next to the statement, with a retry.
+  function autosaveFailed(elt, message) {
+    var fieldset = elt && elt.closest ? elt.closest("[data-autosave]") : null;
+    if (!fieldset) return false;
+    var state = fieldset.querySelector(".save-state");
+    if (!state) return true;
+    state.className = "save-state save-error";
+    state.textContent = "⚠ " + (message || document.body.getAttribute("data-save-failed"));
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry secondary";
+    retry.textContent = document.body.getAttribute("data-retry") || "Opnieuw";
+    retry.addEventListener("click", function () { htmx.trigger(fieldset, "change"); });
+    state.appendChild(retry);
+    return true;
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    autosaveFailed(event.detail.elt);
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var fieldset = event.detail.elt.closest && event.detail.elt.closest("[data-autosave]");
+    if (!fieldset) return;
+    var state = fieldset.querySelector(".save-state");
+    if (state) { state.className = "save-state"; state.textContent = document.body.getAttribute("data-saving") || "…"; }
+  });
+
   // An htmx request that failed: show the server's Dutch message, or a generic one.
   document.addEventListener("htmx:responseError", function (event) {
+    if (autosaveFailed(event.detail.elt)) return;
     var xhr = event.detail.xhr;
     var text = null;
     if (xhr && xhr.responseText) {
@@ -51,7 +78,8 @@
     }
     showError(text || document.body.getAttribute("data-error-generic"));
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("[data-autosave]")) return;
     showError(document.body.getAttribute("data-error-generic"));
   });
 })();

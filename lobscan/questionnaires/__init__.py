@@ -1,0 +1,1 @@
+"""Versioned questionnaire content: the built-in LOB-scan and schools' own copies."""

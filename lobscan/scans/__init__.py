@@ -1,0 +1,1 @@
+"""Scans: a questionnaire run for a team in a cycle, its invite links, respondents and answers."""
