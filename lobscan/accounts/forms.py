@@ -10,14 +10,14 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, DataRequired, Length
 
 from lobscan.accounts.roles import ROLE_LABELS
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 
-_required = InputRequired(message=_l("Vul dit veld in."))
+_required = DataRequired(message=_l("Vul dit veld in."))
 
 
 def _max(n: int) -> Length:

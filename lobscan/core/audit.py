@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     "scan.reopened": _l("heropende scan %(scan)s"),
     "scan.link_replaced": _l("maakte een nieuwe uitnodigingslink voor scan %(scan)s"),
     "questionnaire.copied": _l("maakte vragenlijst %(title)s als kopie van %(source)s"),
+    "questionnaire.edited": _l("bewerkte vragenlijst %(title)s (versie %(version)s): %(what)s"),
 }
 
 

@@ -162,3 +162,152 @@ def copy_for_school(school_id: int, actor_id: int, source_id: int, title: str) -
 def statement_ids(questionnaire_id: int) -> set[int]:
     return set(db.session.scalars(
         select(Statement.id).where(Statement.questionnaire_id == questionnaire_id)))
+
+
+# --- a school's own version: editing ----------------------------------------------------------
+
+MAX_TIPS = 20
+MAX_LINKS = 20
+
+
+def _own(school_id: int, questionnaire_id: int) -> Questionnaire:
+    questionnaire = db.session.scalar(
+        select(Questionnaire).where(Questionnaire.id == questionnaire_id,
+                                    Questionnaire.school_id == school_id))
+    if questionnaire is None:
+        raise ServiceError(_l("Deze vragenlijst is niet gevonden."), status=404)
+    return questionnaire
+
+
+def newest_of(questionnaire: Questionnaire) -> Questionnaire:
+    return db.session.scalar(
+        select(Questionnaire).where(Questionnaire.lineage == questionnaire.lineage)
+        .order_by(Questionnaire.version.desc()).limit(1))
+
+
+def editable_version(school_id: int, questionnaire_id: int) -> Questionnaire:
+    """The version an edit lands in: the newest of the lineage, or, when a scan already uses
+    that one, a fresh copy as the next version (old results keep their own texts)."""
+    newest = newest_of(_own(school_id, questionnaire_id))
+    if not in_use(newest.id):
+        return newest
+    data = to_data(newest)
+    clone = _from_data(data, school_id, newest.lineage, newest.version + 1)
+    clone.based_on_id = newest.based_on_id
+    db.session.add(clone)
+    db.session.flush()
+    return clone
+
+
+def _section(questionnaire: Questionnaire, key: str) -> Section:
+    section = next((s for s in questionnaire.sections if s.key == key), None)
+    if section is None:
+        raise ServiceError(_l("Dit onderdeel is niet gevonden."), status=404)
+    return section
+
+
+def _statement(questionnaire: Questionnaire, key: str) -> Statement:
+    for section in questionnaire.sections:
+        for statement in section.statements:
+            if statement.key == key:
+                return statement
+    raise ServiceError(_l("Deze stelling is niet gevonden."), status=404)
+
+
+def _done(school_id: int, actor_id: int, questionnaire: Questionnaire, what: str) -> Questionnaire:
+    audit.record(school_id, actor_id, "questionnaire.edited", questionnaire,
+                 title=questionnaire.title, version=questionnaire.version, what=what)
+    db.session.commit()
+    return questionnaire
+
+
+def update_meta(school_id: int, actor_id: int, questionnaire_id: int, title: str,
+                intro: str) -> Questionnaire:
+    q = editable_version(school_id, questionnaire_id)
+    q.title, q.intro = title.strip(), intro.strip()
+    return _done(school_id, actor_id, q, "titel en inleiding")
+
+
+def parse_links(text: str) -> list[dict[str, str]]:
+    """One link per line: "titel | https://adres". A line without a valid address is an error."""
+    links = []
+    for number, line in enumerate((x.strip() for x in text.splitlines()), start=1):
+        if not line:
+            continue
+        title, sep, url = line.rpartition("|")
+        title, url = (title.strip(), url.strip()) if sep else (url.strip(), url.strip())
+        if not (url.startswith("https://") or url.startswith("http://")) or " " in url \
+                or len(url) > 500 or len(title) > 200:
+            raise ServiceError(
+                _l("Regel %(n)d van de links is geen geldige link. Schrijf: titel | https://…",
+                   n=number), status=422, field="links")
+        links.append({"title": title, "url": url})
+    if len(links) > MAX_LINKS:
+        raise ServiceError(_l("Hooguit %(n)d links per onderdeel.", n=MAX_LINKS), status=422,
+                           field="links")
+    return links
+
+
+def parse_tips(text: str) -> list[str]:
+    tips = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(tips) > MAX_TIPS:
+        raise ServiceError(_l("Hooguit %(n)d tips per onderdeel.", n=MAX_TIPS), status=422,
+                           field="tips")
+    if any(len(tip) > 500 for tip in tips):
+        raise ServiceError(_l("Een tip is hooguit 500 tekens."), status=422, field="tips")
+    return tips
+
+
+def update_section(school_id: int, actor_id: int, questionnaire_id: int, key: str, *,
+                   title: str, explanation: str, tips: str, links: str) -> Questionnaire:
+    parsed_tips, parsed_links = parse_tips(tips), parse_links(links)
+    q = editable_version(school_id, questionnaire_id)
+    section = _section(q, key)
+    section.title, section.explanation = title.strip(), explanation.strip()
+    section.tips, section.links = parsed_tips, parsed_links
+    return _done(school_id, actor_id, q, section.title)
+
+
+def add_statement(school_id: int, actor_id: int, questionnaire_id: int, section_key: str,
+                  text: str) -> Questionnaire:
+    q = editable_version(school_id, questionnaire_id)
+    section = _section(q, section_key)
+    position = max((s.position for s in section.statements), default=0) + 1
+    section.statements.append(Statement(key=f"{section.key}-{secrets.token_hex(4)}",
+                                        position=position, text=text.strip(), questionnaire=q))
+    return _done(school_id, actor_id, q, section.title)
+
+
+def update_statement(school_id: int, actor_id: int, questionnaire_id: int, key: str,
+                     text: str) -> Questionnaire:
+    q = editable_version(school_id, questionnaire_id)
+    statement = _statement(q, key)
+    statement.text = text.strip()
+    return _done(school_id, actor_id, q, statement.section.title)
+
+
+def delete_statement(school_id: int, actor_id: int, questionnaire_id: int,
+                     key: str) -> Questionnaire:
+    q = editable_version(school_id, questionnaire_id)
+    statement = _statement(q, key)
+    section = statement.section
+    if len(section.statements) <= 1:
+        raise ServiceError(_l("Een onderdeel houdt minstens één stelling."), status=409)
+    section.statements.remove(statement)
+    for position, remaining in enumerate(section.statements, start=1):
+        remaining.position = position
+    return _done(school_id, actor_id, q, section.title)
+
+
+def move_statement(school_id: int, actor_id: int, questionnaire_id: int, key: str,
+                   direction: int) -> Questionnaire:
+    q = editable_version(school_id, questionnaire_id)
+    statement = _statement(q, key)
+    ordered = list(statement.section.statements)
+    index = ordered.index(statement)
+    other = index + (1 if direction > 0 else -1)
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered, start=1):
+            item.position = position
+    return _done(school_id, actor_id, q, statement.section.title)

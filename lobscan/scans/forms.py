@@ -6,12 +6,19 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
 from lobscan.scans.models import RESPONDENT_ROLES
 
-_required = InputRequired(message=_l("Vul dit veld in."))
+_required = DataRequired(message=_l("Vul dit veld in."))
 _strip = [lambda v: v.strip() if isinstance(v, str) else v]
 
 ROLE_LABELS = {
@@ -44,7 +51,8 @@ class ScanForm(FlaskForm):
     questionnaire_id = SelectField(_l("Vragenlijst"), coerce=int, validators=[_required])
     cycle_id = SelectField(_l("Cyclus"), coerce=int, validators=[_required])
     anonymity = RadioField(_l("Namen in de uitslag"), default="named",
-                           choices=list(ANONYMITY_LABELS.items()), validators=[_required])
+                           choices=[SelectChoice(k, v) for k, v in ANONYMITY_LABELS.items()],
+                           validators=[_required])
     open_now = BooleanField(_l("Meteen openen"), default=True,
                             description=_l("Zonder vinkje opent de scan op de openingsdatum, "
                                            "of wanneer je hem zelf opent."))
@@ -58,5 +66,6 @@ class StartForm(FlaskForm):
     name = StringField(_l("Je naam"), validators=[Length(
         max=80, message=_l("Gebruik maximaal %(max)d tekens."))], filters=_strip,
         render_kw={"autocomplete": "name"})
-    role = RadioField(_l("Je rol in de school"), choices=list(ROLE_LABELS.items()),
-                      validators=[InputRequired(message=_l("Kies je rol."))])
+    role = RadioField(_l("Je rol in de school"),
+                      choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()],
+                      validators=[DataRequired(message=_l("Kies je rol."))])

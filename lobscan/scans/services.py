@@ -237,7 +237,7 @@ def save_answers(respondent: Respondent, values: Mapping[int, int | None],
 def answers_of(respondent: Respondent) -> dict[int, int | None]:
     return dict(db.session.execute(
         select(Answer.statement_id, Answer.value).where(Answer.respondent_id == respondent.id)
-    ).tuples().all())
+    ).all())
 
 
 def sections_of(scan: Scan) -> list[Section]:

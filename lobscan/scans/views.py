@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from lobscan.accounts.forms import EmptyForm
 from lobscan.accounts.models import Team
@@ -46,10 +47,10 @@ COOKIE_AGE = 60 * 60 * 24 * 365
 def _scan_form(school_id: int, team: Team) -> forms.ScanForm:
     form = forms.ScanForm()
     form.questionnaire_id.choices = [
-        (q.id, f"{q.title} (versie {q.version})" if q.school_id else q.title)
+        SelectChoice(q.id, f"{q.title} (versie {q.version})" if q.school_id else q.title)
         for q in questionnaires.latest_versions(school_id)
     ]
-    form.cycle_id.choices = [(c.id, c.name) for c in team.cycles]
+    form.cycle_id.choices = [SelectChoice(c.id, c.name) for c in team.cycles]
     if not form.is_submitted():
         form.cycle_id.data = team.current_cycle.id if team.current_cycle else None
         if not form.name.data:
