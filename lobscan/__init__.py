@@ -22,7 +22,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.load())
     if overrides:
         app.config.update(overrides)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Flask's defaults hold MAX_CONTENT_LENGTH = None (no limit), so setdefault would not apply.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
@@ -76,6 +78,9 @@ def _init_extensions(app: Flask) -> None:
     from lobscan.core.formatting import register_filters
 
     register_filters(app)
+    from lobscan.core.urls import public_url
+
+    app.add_template_global(public_url)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import sys
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from lobscan.accounts import services as accounts
 from lobscan.accounts.models import Membership, Role, School, Team
+from lobscan.core.urls import public_url
 from lobscan.extensions import db
 
 cli = AppGroup("lobscan", help="lobscan: beheer en demo.")
@@ -44,7 +45,7 @@ def ensure_demo(password: str, today: dt.date) -> dict:
             db.session.add(school)
             db.session.flush()
             db.session.add(Membership(school_id=school.id, user=user, role=Role.ADMIN.value))
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = accounts.hash_password(password)
         user.last_school_id = school.id
         db.session.commit()
     existing = {t.name for t in accounts.list_teams(school.id)}
@@ -75,8 +76,9 @@ def ensure_demo(password: str, today: dt.date) -> dict:
 
 def _external_url(endpoint: str, **values) -> str:
     """A full link outside a request, on BASE_URL (default: the address `make run` serves)."""
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["BASE_URL"] or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    with current_app.test_request_context(base_url=base):
+        return public_url(endpoint, **values)
 
 
 @cli.command("demo")

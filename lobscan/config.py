@@ -76,8 +76,11 @@ def load() -> dict:
         "INVITE_DAYS": int(os.environ.get("INVITE_DAYS", "14")),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
-        "BASE_URL": os.environ.get(
-            "BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
-        ).rstrip("/"),
+        # The public address, for links in e-mails and from the CLI. Set it in production, so a
+        # forged Host header can never put another site's address in a password-reset mail.
+        "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/") or None,
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-lobscan-2026"),
     }

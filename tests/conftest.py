@@ -66,6 +66,8 @@ def app(database_url: str) -> Iterator[Flask]:
             "MAIL_SERVER": "",
             "MAIL_OUTBOX": [],
             "SERVER_NAME": None,
+            # Real scrypt costs ~0.15 s per hash; the tests check behaviour, not hash strength.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         }
     )
     from flask_migrate import upgrade
@@ -215,3 +217,36 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+# --- scans -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_scan(app: Flask):
+    """make_scan(school_id, user_id, **options) -> dict(id, token, team_id, questionnaire_id):
+    a scan of the built-in LOB-scan for the school's first team (or team_id), open by default."""
+    from sqlalchemy import select
+
+    from lobscan.accounts.models import Team
+    from lobscan.questionnaires.services import default_questionnaire
+    from lobscan.scans import services
+
+    def factory(school_id: int, user_id: int, *, team_id: int | None = None,
+                name: str = "LOB-scan test", anonymity: str = "named", open_now: bool = True,
+                opens_at=None, closes_at=None) -> dict:
+        with app.app_context():
+            if team_id is None:
+                team_id = db.session.scalar(
+                    select(Team.id).where(Team.school_id == school_id).order_by(Team.id))
+            questionnaire = default_questionnaire()
+            scan = services.create_scan(
+                school_id, user_id, team_id, name=name, questionnaire_id=questionnaire.id,
+                cycle_id=None, anonymity=anonymity, opens_at=opens_at, closes_at=closes_at,
+                open_now=open_now)
+            result = {"id": scan.id, "token": services.current_invitation(scan).token,
+                      "team_id": team_id, "questionnaire_id": questionnaire.id}
+            db.session.remove()
+            return result
+
+    return factory

@@ -10,7 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, DataRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from lobscan.accounts.roles import ROLE_LABELS
 
@@ -25,8 +25,7 @@ def _max(n: int) -> Length:
 
 
 def _name_field(label):
-    # DataRequired looks at the stripped value: a name of only spaces is empty.
-    return StringField(label, validators=[DataRequired(message=_l("Vul dit veld in.")), _max(120)],
+    return StringField(label, validators=[_required, _max(120)],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 

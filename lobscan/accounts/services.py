@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -27,7 +28,6 @@ from lobscan.accounts.models import (
     new_token,
 )
 from lobscan.core import audit
-from lobscan.core.db import utcnow
 from lobscan.core.tenancy import get_in_school, scoped
 from lobscan.extensions import db
 
@@ -44,7 +44,19 @@ class ServiceError(Exception):
 
 # --- users and login -------------------------------------------------------------------------
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    """scrypt by default; PASSWORD_HASH_METHOD exists so the test suite can use a cheap one."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def normalize_email(email: str) -> str:
@@ -68,7 +80,7 @@ def user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     user = user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration
+        check_password_hash(_dummy_hash(), password)  # same work either way: no user enumeration
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
@@ -81,7 +93,7 @@ def _new_user(name: str, email: str, password: str) -> User:
             status=409,
             field="email",
         )
-    user = User(name=name.strip(), email=email, password_hash=generate_password_hash(password))
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
     db.session.add(user)
     return user
 
@@ -94,7 +106,7 @@ def create_user(name: str, email: str, password: str) -> User:
 
 def set_password(user: User, password: str) -> None:
     """New password; every other session of this user is logged out."""
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_token = new_token()
     db.session.commit()
 

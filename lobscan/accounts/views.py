@@ -31,6 +31,7 @@ from lobscan.core.db import utcnow
 from lobscan.core.mail import send_mail
 from lobscan.core.rendering import is_htmx, redirect_to, render
 from lobscan.core.tenancy import current_role, current_school, get_in_school, school_required
+from lobscan.core.urls import public_url
 from lobscan.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -129,7 +130,7 @@ def forgot_password():
         user = services.user_by_email(form.email.data)
         if user is not None:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
-            link = url_for("accounts.reset_password", token=token, _external=True)
+            link = public_url("accounts.reset_password", token=token)
             minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
             send_mail(
                 user.email,
@@ -290,6 +291,8 @@ def start_cycle(team_id: int):
         cycle = services.start_next_cycle(school.id, current_user.id, team.id)
     except ServiceError as error:
         flash(str(error.message), "error")
+        if is_htmx():  # a whole page must not be swapped into the button's form
+            return redirect_to(url_for("accounts.team", team_id=team.id))
         return render("accounts/team.html", None, status=error.status, team=team,
                       form=forms.TeamForm(obj=team), empty=forms.EmptyForm())
     flash(_("Cyclus %(cycle)s is gestart.", cycle=cycle.name), "success")

@@ -49,8 +49,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
-def upsert(session, table, values: dict, conflict: list[str], update: list[str]) -> None:
-    """INSERT ... ON CONFLICT (conflict) DO UPDATE SET update, on SQLite and PostgreSQL alike."""
+def upsert(session, table, values: dict | list[dict], conflict: list[str], update: list[str]) -> None:
+    """INSERT ... ON CONFLICT (conflict) DO UPDATE SET update, on SQLite and PostgreSQL alike.
+    `values` is one row or a list of rows (one statement for all of them)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -58,7 +59,7 @@ def upsert(session, table, values: dict, conflict: list[str], update: list[str])
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"upsert is not supported on {dialect}")
-    statement = insert(table).values(**values)
+    statement = insert(table).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=conflict,
         set_={name: statement.excluded[name] for name in update},

@@ -30,6 +30,7 @@ from lobscan.core.db import utcnow
 from lobscan.core.qr import qr_svg
 from lobscan.core.rendering import is_htmx, redirect_to, render
 from lobscan.core.tenancy import current_school, get_in_school, school_required
+from lobscan.core.urls import public_url
 from lobscan.extensions import limiter
 from lobscan.questionnaires import services as questionnaires
 from lobscan.scans import forms, services
@@ -91,7 +92,7 @@ def new_scan(team_id: int):
 
 def _scan_page_context(scan: Scan, now: dt.datetime) -> dict:
     invitation = services.current_invitation(scan)
-    link = url_for("scans.invite", token=invitation.token, _external=True) if invitation else None
+    link = public_url("scans.invite", token=invitation.token) if invitation else None
     return {
         "scan": scan,
         "link": link,
@@ -342,7 +343,7 @@ def thanks(token: str):
     respondent = _respondent_or_404(token)
     response = make_response(render_template(
         "scans/respond/thanks.html", respondent=respondent, scan=respondent.scan,
-        resume_link=url_for("scans.resume", token=token, _external=True)))
+        resume_link=public_url("scans.resume", token=token)))
     return response
 
 
