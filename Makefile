@@ -47,6 +47,7 @@ dev: demo
 
 test: install
 	@scripts/ensure-chromium || true
+	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install

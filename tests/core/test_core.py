@@ -7,7 +7,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from lobscan import create_app
 from lobscan.accounts.models import Membership, School, Team, User

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, select
 from werkzeug.routing import IntegerConverter, Rule
-from werkzeug.security import generate_password_hash
 
 from lobscan import create_app
 from lobscan.extensions import db
@@ -185,15 +184,6 @@ def _url_for_objects(rule: Rule, school: SchoolData) -> str:
     built = rule.build(values, append_unknown=False)
     assert built is not None, f"could not build {rule.rule} with {values}"
     return built[1]
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    """Many accounts per test: a cheap hash keeps this module quick (login still checks it)."""
-    from lobscan.accounts import services
-
-    monkeypatch.setattr(services, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture
