@@ -98,9 +98,11 @@ def _register_blueprints(app: Flask) -> None:
     from lobscan.accounts.views import bp as accounts_bp
     from lobscan.core.views import bp as core_bp
     from lobscan.questionnaires.views import bp as questionnaires_bp
+    from lobscan.results.views import bp as results_bp
     from lobscan.scans.views import bp as scans_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(scans_bp)
     app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(results_bp)

@@ -114,6 +114,19 @@ def answers_command(scan_id: int) -> None:
     writer.writerows(answers_csv_rows(None, scan_id))
 
 
+@cli.command("results")
+@click.argument("scan_id", type=int)
+def results_command(scan_id: int) -> None:
+    """Print the results of a scan as JSON (the same numbers as the results page)."""
+    from lobscan.results.aggregation import aggregate, to_json
+    from lobscan.scans.models import Scan
+
+    scan = db.session.get(Scan, scan_id)
+    if scan is None:
+        raise click.ClickException(f"Scan {scan_id} bestaat niet.")
+    click.echo(json.dumps(to_json(aggregate(scan)), ensure_ascii=False, indent=2))
+
+
 @cli.command("load-questionnaires")
 def load_questionnaires_command() -> None:
     """Load the built-in questionnaire file into the database (idempotent)."""
