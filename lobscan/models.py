@@ -1,4 +1,4 @@
-"""Imports every model, so Alembic and create_all() see the whole schema."""
+"""Imports every model, so Alembic (and the test suite) see the whole schema."""
 
 from lobscan.accounts.models import (  # noqa: F401
     Cycle,

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -123,41 +124,47 @@ def live(scan_id: int):
     return render("scans/scan.html", "scans/_live.html", **_scan_page_context(scan, now))
 
 
-def _scan_action(scan_id: int, action):
+# action in the URL -> (service call, message flashed afterwards)
+_ACTIONS = {
+    "close": (lambda school_id, actor_id, scan_id, now: services.set_state(
+        school_id, actor_id, scan_id, "closed", now),
+        _l("De scan is gesloten. Respondenten kunnen niets meer wijzigen.")),
+    "open": (lambda school_id, actor_id, scan_id, now: services.set_state(
+        school_id, actor_id, scan_id, "open", now),
+        _l("De scan is open.")),
+    "replace-link": (services.replace_link,
+                     _l("Er is een nieuwe link. De oude link werkt niet meer; wie al begonnen "
+                        "is, gaat verder via de eigen link.")),
+}
+
+
+def _scan_action(scan_id: int, action: str):
     school = current_school()
     get_in_school(Scan, school.id, scan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    action(school.id)
+    run, message = _ACTIONS[action]
+    run(school.id, current_user.id, scan_id, utcnow())
+    flash(str(message), "success")
     return redirect_to(url_for("scans.scan", scan_id=scan_id))
 
 
 @bp.post("/scans/<int:scan_id>/close")
 @school_required("manage_teams")
 def close(scan_id: int):
-    def act(school_id):
-        services.set_state(school_id, current_user.id, scan_id, "closed", utcnow())
-        flash(_("De scan is gesloten. Respondenten kunnen niets meer wijzigen."), "success")
-    return _scan_action(scan_id, act)
+    return _scan_action(scan_id, "close")
 
 
 @bp.post("/scans/<int:scan_id>/open")
 @school_required("manage_teams")
 def open_scan(scan_id: int):
-    def act(school_id):
-        services.set_state(school_id, current_user.id, scan_id, "open", utcnow())
-        flash(_("De scan is open."), "success")
-    return _scan_action(scan_id, act)
+    return _scan_action(scan_id, "open")
 
 
 @bp.post("/scans/<int:scan_id>/replace-link")
 @school_required("manage_teams")
 def replace_link(scan_id: int):
-    def act(school_id):
-        services.replace_link(school_id, current_user.id, scan_id, utcnow())
-        flash(_("Er is een nieuwe link. De oude link werkt niet meer; wie al begonnen is, "
-                "gaat verder via de eigen link."), "success")
-    return _scan_action(scan_id, act)
+    return _scan_action(scan_id, "replace-link")
 
 
 # --- respondents -------------------------------------------------------------------------------
