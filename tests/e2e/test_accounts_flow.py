@@ -293,6 +293,8 @@ def _seed_a_busy_school(make_school, add_member, app) -> int:
 
 
 def _horizontal_overflow(page: Page) -> dict:
+    # Measure the laid-out page: on a busy machine a stylesheet can still be arriving.
+    page.wait_for_load_state("load")
     return page.evaluate(
         """() => {
             const width = document.documentElement.clientWidth;

@@ -141,6 +141,7 @@ def finish(page: Page) -> str:
 
 
 def no_horizontal_scroll(page: Page) -> None:
+    page.wait_for_load_state("load")  # a stylesheet may still be arriving on a busy machine
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
     assert width <= viewport, f"{page.url} scrolls sideways: {width}px on a {viewport}px screen"
