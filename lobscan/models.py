@@ -6,6 +6,7 @@ from lobscan.accounts.models import (  # noqa: F401
     School,
     StaffInvitation,
     Team,
+    TeamMember,
     User,
 )
 from lobscan.core.models import Event  # noqa: F401

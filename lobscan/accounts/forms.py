@@ -100,6 +100,10 @@ class RoleForm(FlaskForm):
                        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
 
 
+class TeamMemberForm(FlaskForm):
+    user_id = SelectField(_l("Collega"), coerce=int, validators=[_required], choices=[])
+
+
 class TeamForm(FlaskForm):
     name = _name_field(_l("Naam van het team"))
 

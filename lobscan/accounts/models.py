@@ -158,3 +158,22 @@ class StaffInvitation(db.Model):
         if self.expires_at <= now:
             return "expired"
         return "open"
+
+
+class TeamMember(db.Model):
+    """A colleague with an account who belongs to a team: a plain member ('teamlid') sees the
+    results of their own teams only."""
+
+    __tablename__ = "team_member"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    user: Mapped[User] = relationship()

@@ -24,6 +24,7 @@ from lobscan.accounts.models import (
     School,
     StaffInvitation,
     Team,
+    TeamMember,
     User,
     new_token,
 )
@@ -231,6 +232,9 @@ def remove_member(school_id: int, actor_id: int, membership_id: int) -> None:
     audit.record(school_id, actor_id, "member.removed", membership, member=user.name)
     if user.last_school_id == school_id:
         user.last_school_id = None
+    for team_member in db.session.scalars(scoped(TeamMember, school_id).where(
+            TeamMember.user_id == user.id)):
+        db.session.delete(team_member)
     db.session.delete(membership)
     db.session.commit()
 
@@ -415,3 +419,56 @@ def start_next_cycle(school_id: int, actor_id: int, team_id: int) -> Cycle:
     _commit_or_conflict()
     return cycle
 
+
+
+# --- team members ------------------------------------------------------------------------------
+
+
+def team_members(school_id: int, team_id: int) -> list[TeamMember]:
+    return list(db.session.scalars(
+        scoped(TeamMember, school_id)
+        .options(selectinload(TeamMember.user))
+        .join(User, User.id == TeamMember.user_id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(func.lower(User.name), User.id)
+    ))
+
+
+def add_team_member(school_id: int, actor_id: int, team_id: int, user_id: int) -> TeamMember:
+    team = get_in_school(Team, school_id, team_id)
+    membership = db.session.scalar(select(Membership).where(
+        Membership.school_id == school_id, Membership.user_id == user_id))
+    if membership is None:
+        raise ServiceError(_l("Kies een collega van deze school."), status=422, field="user_id")
+    exists_already = db.session.scalar(scoped(TeamMember, school_id).where(
+        TeamMember.team_id == team.id, TeamMember.user_id == user_id))
+    if exists_already is not None:
+        raise ServiceError(_l("Deze collega hoort al bij het team."), status=409,
+                           field="user_id")
+    member = TeamMember(school_id=school_id, team_id=team.id, user_id=user_id)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(school_id, actor_id, "team.member_added", member, team=team.name,
+                 member=membership.user.name)
+    _commit_or_conflict()
+    return member
+
+
+def remove_team_member(school_id: int, actor_id: int, team_member_id: int) -> Team:
+    member = get_in_school(TeamMember, school_id, team_member_id)
+    team = member.team
+    audit.record(school_id, actor_id, "team.member_removed", member, team=team.name,
+                 member=member.user.name)
+    db.session.delete(member)
+    db.session.commit()
+    return team
+
+
+def can_see_team(school_id: int, user_id: int, role: str | None, team_id: int) -> bool:
+    """Admins, coordinators and management see every team; a plain member only their own."""
+    if role in {Role.ADMIN.value, Role.COORDINATOR.value, Role.MANAGEMENT.value}:
+        return True
+    if role != Role.MEMBER.value:
+        return False
+    return db.session.scalar(scoped(TeamMember, school_id).where(
+        TeamMember.team_id == team_id, TeamMember.user_id == user_id)) is not None

@@ -21,9 +21,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from lobscan.accounts import forms, services
-from lobscan.accounts.models import Membership, StaffInvitation, Team
+from lobscan.accounts.models import Membership, StaffInvitation, Team, TeamMember
 from lobscan.accounts.roles import invitable_roles
 from lobscan.accounts.services import ServiceError
 from lobscan.core import audit
@@ -226,12 +227,63 @@ def create_team():
                   teams=services.list_teams(school.id), form=form)
 
 
+def _member_form(school_id: int, members, form=None) -> forms.TeamMemberForm:
+    """The "add to team" form, offering the school's colleagues who are not in the team yet."""
+    form = form or forms.TeamMemberForm()
+    in_team = {m.user_id for m in members}
+    form.user_id.choices = [
+        SelectChoice(m.user_id, f"{m.user.name} ({m.user.email})")
+        for m in services.list_members(school_id) if m.user_id not in in_team
+    ]
+    return form
+
+
+def _team_page(team: Team, partial: str | None = None, status: int = 200, form=None,
+               member_form=None):
+    """The team page (or one of its partials): name, scans, members, cycles, archive."""
+    school = current_school()
+    members = services.team_members(school.id, team.id)
+    return render("accounts/team.html", partial, status=status, team=team,
+                  form=form or forms.TeamForm(obj=team, formdata=None), empty=forms.EmptyForm(),
+                  team_members=members,
+                  member_form=_member_form(school.id, members, member_form))
+
+
 @bp.get("/teams/<int:team_id>")
 @school_required()
 def team(team_id: int):
-    team = get_in_school(Team, current_school().id, team_id)
-    return render("accounts/team.html", None, team=team, form=forms.TeamForm(obj=team),
-                  empty=forms.EmptyForm())
+    return _team_page(get_in_school(Team, current_school().id, team_id))
+
+
+@bp.post("/teams/<int:team_id>/members")
+@school_required("manage_teams")
+def add_team_member(team_id: int):
+    school = current_school()
+    team = get_in_school(Team, school.id, team_id)
+    form = _member_form(school.id, services.team_members(school.id, team.id))
+    if form.validate_on_submit():
+        try:
+            member = services.add_team_member(school.id, current_user.id, team.id,
+                                              form.user_id.data)
+        except ServiceError as error:
+            _form_error(form, error)
+            return _team_page(team, "accounts/_team_members.html", error.status,
+                              member_form=form)
+        flash(_("%(name)s hoort nu bij het team.", name=member.user.name), "success")
+        return _team_page(team, "accounts/_team_members.html", 201)
+    return _team_page(team, "accounts/_team_members.html", 422, member_form=form)
+
+
+@bp.post("/team-members/<int:team_member_id>/remove")
+@school_required("manage_teams")
+def remove_team_member(team_member_id: int):
+    school = current_school()
+    get_in_school(TeamMember, school.id, team_member_id)
+    if not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    team = services.remove_team_member(school.id, current_user.id, team_member_id)
+    flash(_("De collega hoort niet meer bij het team."), "success")
+    return _team_page(team, "accounts/_team_members.html")
 
 
 @bp.post("/teams/<int:team_id>/rename")
@@ -246,13 +298,10 @@ def rename_team(team_id: int):
         except ServiceError as error:
             _form_error(form, error)
             db.session.refresh(team)
-            return render("accounts/team.html", "accounts/_team_name.html", status=error.status,
-                          team=team, form=form, empty=forms.EmptyForm())
+            return _team_page(team, "accounts/_team_name.html", error.status, form=form)
         flash(_("De naam is opgeslagen."), "success")
-        return render("accounts/team.html", "accounts/_team_name.html", team=team,
-                      form=forms.TeamForm(obj=team, formdata=None), empty=forms.EmptyForm())
-    return render("accounts/team.html", "accounts/_team_name.html", status=422, team=team,
-                  form=form, empty=forms.EmptyForm())
+        return _team_page(team, "accounts/_team_name.html")
+    return _team_page(team, "accounts/_team_name.html", 422, form=form)
 
 
 @bp.post("/teams/<int:team_id>/archive")
@@ -293,8 +342,7 @@ def start_cycle(team_id: int):
         flash(str(error.message), "error")
         if is_htmx():  # a whole page must not be swapped into the button's form
             return redirect_to(url_for("accounts.team", team_id=team.id))
-        return render("accounts/team.html", None, status=error.status, team=team,
-                      form=forms.TeamForm(obj=team), empty=forms.EmptyForm())
+        return _team_page(team, None, error.status)
     flash(_("Cyclus %(cycle)s is gestart.", cycle=cycle.name), "success")
     return redirect_to(url_for("accounts.team", team_id=team.id))
 

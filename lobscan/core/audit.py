@@ -27,6 +27,8 @@ DESCRIPTIONS = {
     "team.renamed": _l("hernoemde team %(old)s naar %(new)s"),
     "team.archived": _l("archiveerde team %(team)s"),
     "team.restored": _l("haalde team %(team)s terug uit het archief"),
+    "team.member_added": _l("voegde %(member)s toe aan team %(team)s"),
+    "team.member_removed": _l("haalde %(member)s uit team %(team)s"),
     "cycle.started": _l("startte cyclus %(cycle)s voor team %(team)s"),
     "scan.created": _l("maakte scan %(scan)s voor team %(team)s"),
     "scan.opened": _l("opende scan %(scan)s"),

@@ -7,12 +7,13 @@ import re
 
 from flask import Blueprint, Response, request, url_for
 
-from lobscan.core.rendering import render
+from lobscan.core.rendering import is_htmx, render
 from lobscan.core.security import csp_nonce
-from lobscan.core.tenancy import current_school, get_in_school, school_required
+from lobscan.core.tenancy import school_required
 from lobscan.results import aggregation, charts, exports
 from lobscan.scans.forms import ROLE_LABELS
 from lobscan.scans.models import Scan
+from lobscan.scans.views import scan_for_viewer
 
 bp = Blueprint("results", __name__)
 
@@ -48,7 +49,7 @@ def _download(body, mimetype: str, scan: Scan, extension: str) -> Response:
 
 
 def _scan(scan_id: int) -> Scan:
-    return get_in_school(Scan, current_school().id, scan_id)
+    return scan_for_viewer(scan_id)
 
 
 def _context(scan: Scan) -> dict:
@@ -66,6 +67,8 @@ def _context(scan: Scan) -> dict:
         "live": scan.status() == "open",
         "query": query,
         "live_url": url_for("results.live", scan_id=scan.id, v=version, **query),
+        # An htmx redraw also swaps the chart's download links (outside #results-body).
+        "oob_downloads": is_htmx(),
     }
 
 

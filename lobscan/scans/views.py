@@ -24,13 +24,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from lobscan.accounts import services as accounts_services
 from lobscan.accounts.forms import EmptyForm
 from lobscan.accounts.models import Team
 from lobscan.accounts.services import ServiceError
 from lobscan.core.db import utcnow
 from lobscan.core.qr import qr_svg
 from lobscan.core.rendering import is_htmx, redirect_to, render
-from lobscan.core.tenancy import current_school, get_in_school, school_required
+from lobscan.core.tenancy import current_role, current_school, get_in_school, school_required
 from lobscan.core.urls import public_url
 from lobscan.extensions import limiter
 from lobscan.questionnaires import services as questionnaires
@@ -91,6 +92,17 @@ def new_scan(team_id: int):
     return render_template("scans/new.html", form=form, team=team), status
 
 
+def scan_for_viewer(scan_id: int) -> Scan:
+    """A scan of the current school that the current user may see: 404 for another school's,
+    403 for a plain member outside the scan's team."""
+    school = current_school()
+    scan = get_in_school(Scan, school.id, scan_id)
+    if not accounts_services.can_see_team(school.id, current_user.id, current_role(),
+                                          scan.team_id):
+        abort(403)
+    return scan
+
+
 def _scan_page_context(scan: Scan, now: dt.datetime) -> dict:
     invitation = services.current_invitation(scan)
     link = public_url("scans.invite", token=invitation.token) if invitation else None
@@ -108,7 +120,7 @@ def _scan_page_context(scan: Scan, now: dt.datetime) -> dict:
 @bp.get("/scans/<int:scan_id>")
 @school_required()
 def scan(scan_id: int):
-    scan = get_in_school(Scan, current_school().id, scan_id)
+    scan = scan_for_viewer(scan_id)
     return render("scans/scan.html", None, **_scan_page_context(scan, utcnow()))
 
 
@@ -116,7 +128,7 @@ def scan(scan_id: int):
 @school_required()
 def live(scan_id: int):
     """The counts panel; 204 when nothing changed since the version the client has."""
-    scan = get_in_school(Scan, current_school().id, scan_id)
+    scan = scan_for_viewer(scan_id)
     now = utcnow()
     version = services.live_version(scan, now)
     if request.args.get("v") == version:

@@ -77,6 +77,17 @@ class SchoolData:
             Membership.school_id == self.school_id, Membership.user_id == self.member_id))
 
     @functools.cached_property
+    def team_member_id(self) -> int:
+        """The plain member, placed in the school's first team."""
+        from lobscan.accounts import services
+
+        with self.app.app_context():
+            member_id = services.add_team_member(self.school_id, self.admin_id, self.team_id,
+                                                 self.member_id).id
+            db.session.remove()
+        return member_id
+
+    @functools.cached_property
     def invitation_id(self) -> int:
         from lobscan.accounts import services
         from lobscan.core.db import utcnow
@@ -122,6 +133,7 @@ OBJECTS: dict[str, Callable[[SchoolData], Any]] = {
     "questionnaires.delete_statement:key": lambda s: s.questionnaire["statement_key"],
     "questionnaires.move_statement:key": lambda s: s.questionnaire["statement_key"],
     "scan_id": lambda s: s.scan_id,
+    "team_member_id": lambda s: s.team_member_id,
 }
 
 

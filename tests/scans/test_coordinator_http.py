@@ -215,7 +215,15 @@ def test_members_and_management_cannot_create_or_manage_scans(
         assert response.status_code == 403, action
     assert (scans_in_db(), invitations(scan["id"]), events()) == before
 
-    # Reading is fine: they see the link and the counts, not the buttons.
+    # Reading is fine (a plain member once they are in the scan's team): they see the link and
+    # the counts, not the buttons.
+    if role == "member":
+        assert member.get(f"/scans/{scan['id']}").status_code == 403
+        from lobscan.accounts import services as accounts
+
+        with member.raw.application.app_context():
+            user = accounts.user_by_email("lid@school.nl")
+            accounts.add_team_member(school.school_id, school.admin_id, team["id"], user.id)
     page = member.get(f"/scans/{scan['id']}")
     assert page.status_code == 200
     assert scan["token"] in text(page)
