@@ -53,6 +53,11 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# The results' speed: median server time of the page and the JSON for 20, 200 and 2,000
+# respondents (a throwaway SQLite database; LOBSCAN_BENCH_DATABASE_URL=postgresql://... for PostgreSQL).
+bench: install
+	$(BIN)/python scripts/bench_results.py
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -108,22 +108,47 @@ def _mark(score: float | None, mean: float | None) -> str | None:
     return "equal"
 
 
+def _exact_mark(score: tuple[int, int] | None, mean: tuple[int, int] | None) -> str | None:
+    """Like _mark, on exact fractions (numerator, denominator): a respondent who ties with the
+    group average is "equal" even where adding up floats would drift by a last bit."""
+    if score is None or mean is None:
+        return None
+    return _mark(score[0] * mean[1], mean[0] * score[1])
+
+
+def _exact_mean(parts: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The mean of fractions (sum, count), as one exact fraction (numerator, denominator)."""
+    if not parts:
+        return None
+    common = math.lcm(*(count for _, count in parts))
+    return sum(total * (common // count) for total, count in parts), common * len(parts)
+
+
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def section_means(scan_id: int) -> dict[int, dict[int, float]]:
-    """{respondent_id: {section_id: mean of that respondent's answered statements}}."""
+def section_sums(scan_id: int) -> dict[int, dict[int, tuple[int, int]]]:
+    """{respondent_id: {section_id: (sum, count) of that respondent's answered statements}}:
+    the exact section score, sum / count."""
     rows = db.session.execute(
-        select(Answer.respondent_id, Statement.section_id, func.avg(cast(Answer.value, Float)))
+        select(Answer.respondent_id, Statement.section_id, func.sum(Answer.value),
+               func.count(Answer.value))
         .join(Statement, Statement.id == Answer.statement_id)
         .where(Answer.scan_id == scan_id, Answer.value.is_not(None))
         .group_by(Answer.respondent_id, Statement.section_id)
     ).all()
-    result: dict[int, dict[int, float]] = {}
-    for respondent_id, section_id, mean in rows:
-        result.setdefault(respondent_id, {})[section_id] = float(mean)
+    result: dict[int, dict[int, tuple[int, int]]] = {}
+    for respondent_id, section_id, total, count in rows:
+        result.setdefault(respondent_id, {})[section_id] = (int(total), int(count))
     return result
+
+
+def section_means(scan_id: int) -> dict[int, dict[int, float]]:
+    """{respondent_id: {section_id: mean of that respondent's answered statements}}."""
+    return {respondent_id: {section_id: total / count
+                            for section_id, (total, count) in sections.items()}
+            for respondent_id, sections in section_sums(scan_id).items()}
 
 
 def _group_means_by_key(scan: Scan) -> dict[str, float | None]:
@@ -171,7 +196,10 @@ def aggregate(scan: Scan, compare: bool = True) -> Results:
         .where(Respondent.scan_id == scan.id,
                select(Answer.id).where(Answer.respondent_id == Respondent.id).exists())
         .order_by(Respondent.number)))
-    means = section_means(scan.id)
+    sums = section_sums(scan.id)
+    means = {rid: {sid: total / count for sid, (total, count) in sections.items()}
+             for rid, sections in sums.items()}
+    exact_means: dict[str, tuple[int, int] | None] = {}
 
     stats = {
         statement_id: (n, mean, mean_sq)
@@ -207,14 +235,16 @@ def aggregate(scan: Scan, compare: bool = True) -> Results:
             counts["unknown"] = distribution.get(statement.id, {}).get("unknown", 0)
             statement_results.append(StatementResult(statement.id, statement.key, statement.text,
                                                      mean, sd, counts))
-        respondent_scores = [means[r.id][section.id] for r in respondents
-                             if section.id in means.get(r.id, {})]
+        # Each respondent weighs the same; kept exact, so that a tie is a tie (see _exact_mark).
+        exact = _exact_mean([sums[r.id][section.id] for r in respondents
+                             if section.id in sums.get(r.id, {})])
+        exact_means[section.key] = exact
         sds = [s.sd for s in statement_results if s.sd is not None]
         spread = _mean(sds)
         section_results.append(SectionResult(
             key=section.key, title=section.title, explanation=section.explanation,
             tips=list(section.tips or []), links=list(section.links or []),
-            group_mean=_mean(respondent_scores), spread=spread,
+            group_mean=None if exact is None else exact[0] / exact[1], spread=spread,
             spread_label=spread_label(spread, questionnaire.scale_min, questionnaire.scale_max),
             statements=statement_results,
         ))
@@ -223,7 +253,8 @@ def aggregate(scan: Scan, compare: bool = True) -> Results:
     for r in respondents:
         scores = {s.key: means.get(r.id, {}).get(sec.id)
                   for s, sec in zip(section_results, sections, strict=True)}
-        marks = {s.key: _mark(scores[s.key], s.group_mean) for s in section_results}
+        marks = {s.key: _exact_mark(sums.get(r.id, {}).get(sec.id), exact_means[s.key])
+                 for s, sec in zip(section_results, sections, strict=True)}
         label = r.pseudonym if scan.pseudonymous or not r.display_name else r.display_name
         respondent_results.append(RespondentResult(
             id=r.id, number=r.number, label=label, role=r.role,

@@ -21,6 +21,9 @@ RESPONDENT_COLOURS = (
 )
 AVERAGE_COLOUR = "#0b2e5c"
 PREVIOUS_COLOUR = "#c2410c"
+# Above this many thin lines the legend (one entry per line) would push the web out of the
+# picture, and a dot per line and axis only adds weight: pygal spends most of its time on them.
+MANY_LINES = 40
 
 
 def _short(title: str, number: int, limit: int = 22) -> str:
@@ -46,6 +49,7 @@ def radar(results: Results, *, mode: str = "respondents", hidden: frozenset[int]
                 continue
             lines.append((r.label, [r.scores[key] for key in results.section_keys]))
 
+    many = len(lines) > MANY_LINES
     colours = [RESPONDENT_COLOURS[i % len(RESPONDENT_COLOURS)] for i in range(len(lines))]
     thick = [len(lines)]
     colours.append(AVERAGE_COLOUR)
@@ -63,14 +67,14 @@ def radar(results: Results, *, mode: str = "respondents", hidden: frozenset[int]
     )
     chart = pygal.Radar(
         js=[], disable_xml_declaration=True, style=style, width=width, height=height,
-        range=(q.scale_min, q.scale_max), fill=False, dots_size=2.5, show_legend=True,
+        range=(q.scale_min, q.scale_max), fill=False, dots_size=2.5, show_legend=not many,
         legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=28,
         x_label_rotation=0, truncate_label=-1, interpolate=None, stroke_style={"width": 1.5},
         print_values=False, show_y_guides=True, y_labels=list(q.scale),
     )
     chart.x_labels = [_short(s.title, i) for i, s in enumerate(results.sections, start=1)]
     for title, values in lines:
-        chart.add(title, values, allow_interruptions=True)
+        chart.add(title, values, allow_interruptions=True, show_dots=not many)
     chart.add(_("Groepsgemiddelde"), [s.group_mean for s in results.sections],
               allow_interruptions=True, dots_size=4)
     if results.previous is not None:

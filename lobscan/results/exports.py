@@ -79,6 +79,11 @@ def xlsx(results: Results) -> bytes:
         sheet.title = title
         for row in rows:
             sheet.append(row)
+            if any(isinstance(v, str) and v.startswith("=") for v in row):
+                # A respondent's name such as "=HYPERLINK(...)" is text, never a formula.
+                for cell in sheet[sheet.max_row]:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
