@@ -44,10 +44,22 @@ def spread_rows(results: Results) -> list[list]:
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _not_a_formula(value):
+    """A spreadsheet must not run a respondent's name as a formula (CSV injection): a text
+    cell that starts like one gets a leading apostrophe. Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows) -> str:
+    """CSV for people, who open it in a spreadsheet (`flask lobscan answers` stays raw)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows([_not_a_formula(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -339,6 +339,18 @@ def test_names_are_text_in_the_page_the_chart_and_the_xlsx(client, school, make_
     book.close()
 
 
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv_downloads(client, school,
+                                                                       make_scan, add_people):
+    scan = make_scan(*school)
+    add_people(scan, [Person("=1+1", answers=section(0, [4])),
+                      Person("-Piet", answers=section(0, [2]))])
+    client.login("admin@school.nl")
+    for rest in ("/answers.csv", "/scores.csv"):
+        labels = [row[1] for row in rows_of(client.get(_url(scan, rest)).text)[1:]]
+        assert "'=1+1" in labels and "'-Piet" in labels, rest
+        assert "=1+1" not in labels, rest
+
+
 def test_web_svg_has_no_script_a_line_per_respondent_and_a_thick_average(admin, scan):
     response = admin.get(_url(scan, "/web.svg"))
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
