@@ -106,6 +106,20 @@ def app_ctx(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
+def count(app: Flask):
+    """count(Model) -> the number of rows, e.g. to show that a refused request wrote nothing."""
+    from sqlalchemy import func, select
+
+    def get(model) -> int:
+        with app.app_context():
+            n = db.session.scalar(select(func.count()).select_from(model))
+            db.session.remove()
+            return n
+
+    return get
+
+
+@pytest.fixture
 def outbox(app: Flask) -> list:
     return app.config["MAIL_OUTBOX"]
 

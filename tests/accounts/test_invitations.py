@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lobscan.accounts import services
 from lobscan.accounts.models import Membership, StaffInvitation, User
@@ -26,17 +26,6 @@ def text(response) -> str:
 def school(make_school):
     school_id, _ = make_school()
     return school_id
-
-
-@pytest.fixture
-def count(app):
-    def get(model) -> int:
-        with app.app_context():
-            n = db.session.scalar(select(func.count()).select_from(model))
-            db.session.remove()
-            return n
-
-    return get
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lobscan.accounts import services
 from lobscan.accounts.models import Cycle
@@ -33,17 +33,6 @@ def teams_of(app):
                       for t in services.list_teams(school_id)]
             db.session.remove()
             return result
-
-    return get
-
-
-@pytest.fixture
-def count(app):
-    def get(model) -> int:
-        with app.app_context():
-            n = db.session.scalar(select(func.count()).select_from(model))
-            db.session.remove()
-            return n
 
     return get
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from lobscan import create_app
 from lobscan.accounts.models import Membership, School, Team, User
@@ -18,17 +17,6 @@ from tests.conftest import PASSWORD
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def count(app):
-    def get(model) -> int:
-        with app.app_context():
-            n = db.session.scalar(select(func.count()).select_from(model))
-            db.session.remove()
-            return n
-
-    return get
 
 
 @pytest.fixture
