@@ -28,6 +28,7 @@ from lobscan.accounts.models import (
     User,
     new_token,
 )
+from lobscan.accounts.roles import invitable_roles
 from lobscan.core import audit
 from lobscan.core.tenancy import get_in_school, scoped
 from lobscan.extensions import db
@@ -257,8 +258,6 @@ def create_invitation(
     school_id: int, actor_id: int, actor_role: str, role: str, label: str, now: dt.datetime,
     days: int,
 ) -> StaffInvitation:
-    from lobscan.accounts.roles import invitable_roles
-
     if role not in {r.value for r in invitable_roles(actor_role)}:
         raise ServiceError(_l("Deze rol mag jij niet uitdelen."), status=403, field="role")
     invitation = StaffInvitation(

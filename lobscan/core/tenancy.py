@@ -44,6 +44,8 @@ def resolve_school() -> None:
     """before_request: set g.school and g.membership for a logged-in user, or None."""
     g.school = None
     g.membership = None
+    if request.endpoint == "static":  # no user, no queries for stylesheets and scripts
+        return
     if not current_user.is_authenticated:
         return
     memberships = current_user.memberships

@@ -7,6 +7,7 @@ key, so they survive that copy.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from pathlib import Path
@@ -73,9 +74,17 @@ def to_data(questionnaire: Questionnaire) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _read(path: Path) -> dict[str, Any]:
+    """The package's data file, parsed once per process (it never changes while running)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def load_builtin(path: Path = BUILTIN_FILE) -> Questionnaire:
-    """Load the built-in questionnaire file into the database once per version (idempotent)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """Load the built-in questionnaire file into the database once per version (idempotent).
+    Called on the hot path (scan form, questionnaire list): after the first load it costs one
+    indexed query."""
+    data = _read(path)
     lineage, version = data["key"], int(data["version"])
     existing = db.session.scalar(
         select(Questionnaire).where(Questionnaire.lineage == lineage,

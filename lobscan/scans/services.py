@@ -132,9 +132,10 @@ def counts(scan_id: int) -> dict[str, int]:
     return {"started": started or 0, "completed": completed or 0}
 
 
-def live_version(scan: Scan, now: dt.datetime) -> str:
-    """Changes whenever the live panel would: the client polls with it and gets 204 if equal."""
-    c = counts(scan.id)
+def live_version(scan: Scan, now: dt.datetime, known: dict[str, int] | None = None) -> str:
+    """Changes whenever the live panel would: the client polls with it and gets 204 if equal.
+    `known`: counts the caller already has."""
+    c = known if known is not None else counts(scan.id)
     return f"{c['started']}-{c['completed']}-{scan.status(now)}"
 
 

@@ -106,13 +106,14 @@ def scan_for_viewer(scan_id: int) -> Scan:
 def _scan_page_context(scan: Scan, now: dt.datetime) -> dict:
     invitation = services.current_invitation(scan)
     link = public_url("scans.invite", token=invitation.token) if invitation else None
+    counts = services.counts(scan.id)
     return {
         "scan": scan,
         "link": link,
         "qr": qr_svg(link, title=_("QR-code van de uitnodigingslink")) if link else None,
-        "counts": services.counts(scan.id),
+        "counts": counts,
         "scan_status": scan.status(now),
-        "version": services.live_version(scan, now),
+        "version": services.live_version(scan, now, counts),
         "empty": EmptyForm(),
     }
 
